@@ -1,0 +1,1 @@
+"""Benchmarks and the national-scale synthetic data they run against (see README.md, "Benchmarks")."""
