@@ -96,6 +96,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "karama.urls"
 WSGI_APPLICATION = "karama.wsgi.application"
 
+FORM_RENDERER = "karama.core.rendering.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -117,7 +119,16 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "" if PRODUCTION else f"sqlite:///{VAR_DIR / 'karama.sqlite3'}")
 if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must point at the PostgreSQL database.")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# In production a gunicorn sync worker keeps its one connection between requests (opening one cost a bare page
+# more than its query did, see docs/performance.md) and checks it before reuse; the development server starts a
+# thread per request, so there each request has its own.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        conn_health_checks=True,
+    )
+}
 # A read replica, when configured, serves the reads that tolerate a little lag (see docs/deployment.md).
 if env_str("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL", ""))

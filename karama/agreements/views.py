@@ -31,9 +31,10 @@ from karama.agreements.selectors import (
     get_agreement_to_manage,
 )
 from karama.core.access import scope_of
+from karama.core.forms import options_from
 from karama.core.history import history_of_agreement
 from karama.core.http import is_htmx
-from karama.core.i18n import country_name
+from karama.core.i18n import country_name, pick_name
 from karama.core.selectors import administrations_managed_by, organizations_visible_to
 from karama.core.views import apply_form_errors
 
@@ -48,7 +49,8 @@ def _filter_form(request) -> AgreementFilterForm:
     )
     form.fields["country"].choices = [("", _("Any"))] + [(code, country_name(code)) for code in countries]
     partners = visible_organizations.exclude(kind="prison_administration").order_by("code")
-    form.fields["partner"].choices = [("", _("Any"))] + [(org.code, org.name) for org in partners]
+    rows = partners.values_list("code", "names", "original_language")
+    form.fields["partner"].choices = [("", _("Any"))] + [(code, pick_name(names, lang)) for code, names, lang in rows]
     return form
 
 
@@ -106,7 +108,7 @@ def _detail_context(request, agreement: Agreement, movement_budget: int | None =
 
 def _party_form(request, agreement, data=None) -> PartyForm:
     form = PartyForm(data)
-    form.fields["organization"].queryset = organizations_visible_to(request.user).order_by("code")
+    options_from(form.fields["organization"], organizations_visible_to(request.user).order_by("code"))
     return form
 
 

@@ -1,13 +1,14 @@
 """Form pieces every app reuses: dates in the reader's calendar, names in several languages, money."""
 
 import datetime
+import functools
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from karama.core import formatting
-from karama.core.i18n import LANGUAGE_CODES, country_choices
+from karama.core.i18n import LANGUAGE_CODES, country_choices, pick_name
 from karama.core.models import Calendar, Digits, Facility, Organization, Region, User
 from karama.core.money import currency_choices
 
@@ -164,3 +165,21 @@ class PreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["calendar"].choices = Calendar.choices
         self.fields["digits"].choices = Digits.choices
+
+
+def options_from(field, queryset, *, key: str = "pk") -> None:
+    """Point a choice field at `queryset` of named records (organizations, facilities, agreements...), which
+    still validates what is posted, and read its options, when the page renders them, with one values() query: a
+    national registry has hundreds of partners and agreements, and a model instance per option cost more than
+    the rest of the page. Labels are the models' own (the name in the reader's language); `key` is the field
+    posted (the primary key, or a code for the filter forms)."""
+    if hasattr(field, "queryset"):
+        field.queryset = queryset
+    blank = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+
+    @functools.cache  # the widget reads them twice (the required attribute looks at the first option)
+    def options() -> list[tuple]:
+        rows = queryset.values_list(key, "names", "original_language")
+        return blank + [(value, pick_name(names, language)) for value, names, language in rows]
+
+    field.choices = options

@@ -5,7 +5,6 @@ sections the reader may see, and writes through a service.
 """
 
 import datetime
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from karama.agreements.selectors import agreements_visible_to
 from karama.core.access import scope_of
 from karama.core.crypto import decrypt, mask
+from karama.core.forms import options_from
 from karama.core.http import is_htmx
-from karama.core.i18n import pick_name
 from karama.core.models import Organization
 from karama.core.selectors import facilities_visible_to, get_facility_for, organizations_visible_to
 from karama.core.views import apply_form_errors
@@ -54,6 +53,7 @@ from karama.people.selectors import (
 )
 
 PAGE_SIZE = 25
+WORKLIST_PAGE_SIZE = 50
 
 
 class CountingPaginator(Paginator):
@@ -169,38 +169,22 @@ def _detail_context(request, person, **forms_in) -> dict:
     return context
 
 
-def _options_from(field, queryset) -> None:
-    """Point a choice field at `queryset`, which still validates what is posted, and read its options, when the
-    page renders them, with one values() query: a national registry has hundreds of partners and agreements, and
-    a model instance per option cost more than the rest of the record. Labels are the models' own (str(): the
-    name in the reader's language)."""
-    field.queryset = queryset
-    blank = [("", field.empty_label)] if field.empty_label is not None else []
-
-    @functools.cache  # the widget reads them twice (the required attribute looks at the first option)
-    def options() -> list[tuple]:
-        rows = queryset.values_list("pk", "names", "original_language")
-        return blank + [(pk, pick_name(names, language)) for pk, names, language in rows]
-
-    field.choices = options
-
-
 def _manager_forms(request, person, current, **given) -> dict:
     facilities = facilities_visible_to(request.user).filter(administration_id=person.administration_id)
     partners = organizations_visible_to(request.user).exclude(kind=Organization.Kind.PRISON_ADMINISTRATION)
     transfer = given.get("transfer_form") or forms.TransferForm()
-    _options_from(transfer.fields["to_facility"], facilities.exclude(pk=person.facility_id))
+    options_from(transfer.fields["to_facility"], facilities.exclude(pk=person.facility_id))
     admit = given.get("admit_form") or forms.AdmitForm()
-    _options_from(admit.fields["facility"], facilities)
+    options_from(admit.fields["facility"], facilities)
     household = given.get("household_form") or _household_form(request, person)
     consent = given.get("consent_form") or forms.ConsentForm(initial={"valid_from": timezone.localdate()})
-    _options_from(consent.fields["organization"], partners.order_by("code"))
-    _options_from(
+    options_from(consent.fields["organization"], partners.order_by("code"))
+    options_from(
         consent.fields["agreement"],
         agreements_visible_to(request.user).filter(administration_id=person.administration_id),
     )
     action = given.get("action_form") or forms.PlanActionForm()
-    _options_from(action.fields["owner"], organizations_visible_to(request.user).order_by("kind", "code"))
+    options_from(action.fields["owner"], organizations_visible_to(request.user).order_by("kind", "code"))
     return {
         "transfer_form": transfer,
         "release_form": given.get("release_form") or forms.ReleaseForm(initial={"on": timezone.localdate()}),
@@ -231,7 +215,7 @@ def _household_form(request, person, data=None) -> forms.HouseholdForm:
             "notes": household.notes,
         }
     form = forms.HouseholdForm(data, initial=initial)
-    _options_from(
+    options_from(
         form.fields["supporting_association"],
         organizations_visible_to(request.user).filter(kind=Organization.Kind.ASSOCIATION),
     )
@@ -587,13 +571,16 @@ def release_worklist(request, facility_code: str):
     if scope.is_partner or scope.sees_nothing_internal:
         raise Http404
     days = 90
-    rows = list(due_for_release(request.user, facility.pk, days))
+    # A big facility releases hundreds of people in 90 days: a page at a time, soonest first.
+    page = CountingPaginator(due_for_release(request.user, facility.pk, days), WORKLIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     today = timezone.localdate()
-    for row in rows:
+    for row in page:
         row.days_left = (row.expected_release_on - today).days
         plan = getattr(row.person, "plan", None)
         row.has_plan = plan is not None
-    context = {"facility": facility, "rows": rows, "days": days, "until": today + datetime.timedelta(days=days)}
+    context = {"facility": facility, "page": page, "days": days, "until": today + datetime.timedelta(days=days)}
     return render(request, "people/worklist.html", context)
 
 

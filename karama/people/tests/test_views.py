@@ -145,6 +145,26 @@ def test_the_release_work_list_shows_who_is_due_with_assessment_and_plan(world, 
     assert "Plan in place" in html and "Not assessed" in html
 
 
+def test_work_list_comes_a_page_at_a_time_soonest_first(world, client_for, monkeypatch):
+    from karama.people import views
+
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 2)
+    today = timezone.localdate()
+    for days, name in ((30, "الثالث"), (10, "الأول"), (20, "الثاني")):
+        make_person(
+            by=world.staff_a,
+            facility=world.facility_a,
+            family_name=name,
+            expected_release_on=today + datetime.timedelta(days=days),
+        )
+    client = client_for(world.staff_a)
+    first = client.get("/en/people/release-worklist/unaizah/").content.decode()
+    assert first.index("الأول") < first.index("الثاني") and "الثالث" not in first
+    assert "3 people due" in first and "Page 1 of 2" in first
+    second = client.get("/en/people/release-worklist/unaizah/?page=2").content.decode()
+    assert "الثالث" in second and "الأول" not in second
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as context:
         assert client.get(url).status_code == 200
