@@ -59,6 +59,21 @@ class PersonForm(forms.Form):
         return data
 
 
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove = forms.BooleanField(label=_("Remove the photo"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("photo") and not data.get("remove"):
+            raise forms.ValidationError(_("Choose a photo to upload."))
+        return data
+
+
 class RegisterPersonForm(PersonForm):
     national_id = forms.CharField(label=_("National ID"), required=False, max_length=40)
     facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none())

@@ -671,3 +671,63 @@ def log_access(
         detail=detail[:200],
         address=address,
     )
+
+
+# The photo -----------------------------------------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+PHOTO_SIDE = 800
+
+
+def set_photo(*, person: Person, by: User, upload) -> Person:
+    """Store a person's photo: checked to be a JPEG, PNG or WebP image, turned upright, at most 800 pixels a side,
+    re-encoded as JPEG so that nothing of the original file (camera, place, date in its EXIF) is kept, under a
+    random name that says nothing of whose it is. The previous photo's file goes once the change is committed."""
+    import io
+    import secrets
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    _require_person_manager(by, person)
+    not_a_photo = ValidationError({"photo": _("This file is not a photo: send a JPEG, PNG or WebP image.")})
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("The photo is too large (at most 5 MB).")})
+    try:
+        with Image.open(upload) as probe:
+            kind = probe.format
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise not_a_photo from None
+    if kind not in PHOTO_FORMATS:
+        raise not_a_photo
+    upright.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
+    encoded = io.BytesIO()
+    upright.save(encoded, "JPEG", quality=85)
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        previous = locked.photo.name
+        locked.photo.save(f"{secrets.token_hex(16)}.jpg", ContentFile(encoded.getvalue()), save=False)
+        locked.save()
+        if previous:
+            storage = locked.photo.storage
+            transaction.on_commit(lambda: storage.delete(previous))
+    return locked
+
+
+def remove_photo(*, person: Person, by: User) -> Person:
+    _require_person_manager(by, person)
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        previous = locked.photo.name
+        if previous:
+            storage = locked.photo.storage
+            locked.photo = ""
+            locked.save()
+            transaction.on_commit(lambda: storage.delete(previous))
+    return locked

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Window
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from karama.core.access import scope_of
 from karama.core.crypto import decrypt, mask
 from karama.core.forms import options_from
 from karama.core.http import is_htmx
+from karama.core.i18n import pick_name
 from karama.core.models import Organization
 from karama.core.selectors import facilities_visible_to, get_facility_for, organizations_visible_to
 from karama.core.views import apply_form_errors
@@ -82,7 +83,8 @@ def _address(request) -> str | None:
 def _filter_form(request) -> forms.PeopleFilterForm:
     form = forms.PeopleFilterForm(request.GET or None)
     facilities = facilities_visible_to(request.user).order_by("code")
-    form.fields["facility"].choices = [("", _("Any"))] + [(f.code, f.name) for f in facilities]
+    rows = facilities.values_list("code", "names", "original_language")
+    form.fields["facility"].choices = [("", _("Any"))] + [(code, pick_name(names, lang)) for code, names, lang in rows]
     return form
 
 
@@ -308,6 +310,44 @@ def person_edit(request, code: str):
             messages.success(request, _("Saved."))
             return redirect("people:detail", code=person.public_code)
     return render(request, "people/edit.html", {"form": form, "person": person})
+
+
+@login_required
+def person_photo(request, code: str):
+    """The photo, to the administration's own readers only (partners never see it), logged as a read, never
+    cached by the browser or a proxy."""
+    person = get_person_for(request.user, code)
+    if "photo" not in visible_sections(request.user, person) or not person.photo:
+        raise Http404
+    services.log_access(
+        user=request.user, person=person, action=AccessAction.VIEW, detail="photo", address=_address(request)
+    )
+    response = FileResponse(person.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def person_photo_change(request, code: str):
+    person = _managed_person(request, code)
+    form = forms.PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["remove"]:
+                services.remove_photo(person=person, by=request.user)
+            elif form.cleaned_data["photo"]:
+                services.set_photo(person=person, by=request.user, upload=form.cleaned_data["photo"])
+        except ValidationError as error:
+            apply_form_errors(form, error)
+    if form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("people:detail", code=person.public_code)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """In headless Chromium, on the demonstration data: an anonymous donor in Arabic gives to the Ramadan campaign
 through the sandbox checkout and gets a receipt; staff pay a funded debt case's creditor and record the release."""
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def _receipt_pages(pdf: bytes, name: str) -> None:
     """Keep the receipt and a picture of its first page beside the screenshots, to look at."""
     path = SCREENSHOTS / f"{name}.pdf"
     path.write_bytes(pdf)
+    assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) is missing: scripts/ensure-chromium installs it"
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(path), str(SCREENSHOTS / name)], check=False
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(path), str(SCREENSHOTS / name)], check=True
     )
 
 

@@ -22,10 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
-def _render_first_page(pdf: Path) -> Path | None:
-    """pdftoppm (poppler-utils) draws the first page at 80 dpi beside the PDF."""
-    if shutil.which("pdftoppm") is None:
-        return None
+def _render_first_page(pdf: Path) -> Path:
+    """pdftoppm (poppler-utils, which scripts/ensure-chromium installs) draws the first page at 80 dpi beside it."""
+    assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) is missing: scripts/ensure-chromium installs it"
     target = pdf.with_suffix("")
     subprocess.run(
         ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)], check=True
