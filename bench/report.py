@@ -62,6 +62,17 @@ class Target:
     met: bool
 
 
+@dataclass
+class Section:
+    """What a later capability's suite (bench/suites/) measured: its lines (in the one table), its targets, and a
+    paragraph of figures that are not requests (rows ranked, PDFs rendered...)."""
+
+    title: str
+    lines: list[Line]
+    targets: list[Target]
+    text: str = ""
+
+
 def targets_table(targets: list[Target]) -> str:
     rows = ["| target | measured | |", "|---|---|---|"]
     rows += [f"| {target.what} | {target.measured} | {'met' if target.met else '**missed**'} |" for target in targets]

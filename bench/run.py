@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.report import Line, Target, machine, table, targets_table, write_results
+from bench.report import Line, Section, Target, machine, table, targets_table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_CONNECTIONS = 4
@@ -45,12 +45,15 @@ def main(arguments) -> None:
     import django
 
     django.setup()
-    lines = measure_http(arguments, env)
+    lines, sections = measure_http(arguments, env)
     figures = measure_import(arguments, env) if arguments.import_rows else None
-    section = results_section(arguments, lines, figures, generator_output)
+    section = results_section(arguments, lines, figures, generator_output, sections)
     print(section)
     write_results(ROOT / arguments.output, section)
-    (folder / "results.json").write_text(json.dumps(_raw(lines, figures), indent=1), encoding="utf-8")
+    (folder / "results.json").write_text(
+        json.dumps(_raw(lines + [line for section in sections for line in section.lines], figures), indent=1),
+        encoding="utf-8",
+    )
 
 
 # The environment ----------------------------------------------------------------------------------------------
@@ -191,7 +194,7 @@ def _wait_until_up(base_url: str, server: subprocess.Popen) -> None:
     sys.exit("gunicorn did not answer within a minute.")
 
 
-def measure_http(arguments, env: dict[str, str]) -> list[Line]:
+def measure_http(arguments, env: dict[str, str]) -> tuple[list[Line], list[Section]]:
     """Each scenario at 4 and then 32 connections, each time right after its baseline at the same concurrency:
     back to back, so that whatever else the machine does weighs on both."""
     from bench import scenarios
@@ -214,7 +217,23 @@ def measure_http(arguments, env: dict[str, str]) -> list[Line]:
                 result = _measure(load, connections, requests, arguments.seconds)
                 lines.append(Line(scenario.name, result, BASELINE_NAMES[scenario.baseline], base))
             print(f"  {scenario.name}: done", flush=True)
-    return lines
+        sections = run_suites(arguments, base_url)
+    return lines, sections
+
+
+def run_suites(arguments, base_url: str) -> list[Section]:
+    """The suites of later capabilities (bench/suites/), each with the server up: a suite prepares its own data
+    (once, in the bench administration), measures, and returns its section. `--only` selects by suite name too."""
+    from bench.suites import SUITES
+
+    sections = []
+    for name, suite in SUITES.items():
+        if arguments.only and arguments.only not in name:
+            continue
+        wait_for_quiet(arguments.quiet)
+        print(f"  suite {name}", flush=True)
+        sections.append(suite.measure(arguments, base_url))
+    return sections
 
 
 def _phases(arguments) -> list[tuple[int, int]]:
@@ -311,8 +330,15 @@ def measure_import(arguments, env: dict[str, str]) -> dict:
 # Reporting -----------------------------------------------------------------------------------------------------
 
 
-def results_section(arguments, lines: list[Line], figures: dict | None, generator_output: str) -> str:
+def results_section(
+    arguments, lines: list[Line], figures: dict | None, generator_output: str, sections: list[Section] = ()
+) -> str:
     generated = generator_output.strip().splitlines()[-1] if generator_output.strip() else "(not recorded)"
+    targets = evaluate(lines, figures, generator_output)
+    suites = []
+    for section in sections:
+        suites += [f"### {section.title}", "", table(section.lines) if section.lines else "", "", section.text, ""]
+        targets += section.targets
     return "\n".join(
         [
             f"Measured {datetime.date.today().isoformat()} on {machine()}.",
@@ -332,7 +358,8 @@ def results_section(arguments, lines: list[Line], figures: dict | None, generato
             "",
             f"Generator: {generated}",
             "",
-            targets_table(evaluate(lines, figures, generator_output)),
+            *suites,
+            targets_table(targets),
         ]
     )
 
