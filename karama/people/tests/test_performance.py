@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from karama.agreements.models import Agreement
+from karama.core.forms import options_from
 from karama.core.models import Organization
-from karama.people.views import CountingPaginator, _options_from
+from karama.people.views import CountingPaginator
 
 
 @pytest.mark.parametrize("number", [None, "", "1", "2", "3", "9", "0", "-1", "abc", "2.0"])
@@ -48,8 +49,8 @@ def test_options_read_as_values_render_exactly_as_the_model_choice_field(world, 
     organizations, agreements = Organization.objects.order_by("code"), Agreement.objects.order_by("pk")
     plain, fast = _Choose(data), _Choose(data)
     plain.fields["required"].queryset, plain.fields["optional"].queryset = organizations, agreements
-    _options_from(fast.fields["required"], organizations)
-    _options_from(fast.fields["optional"], agreements)
+    options_from(fast.fields["required"], organizations)
+    options_from(fast.fields["optional"], agreements)
     if data:
         plain.is_valid(), fast.is_valid()
     assert str(fast["required"]) == str(plain["required"])
@@ -58,8 +59,8 @@ def test_options_read_as_values_render_exactly_as_the_model_choice_field(world, 
 
 def test_options_read_as_values_still_validate_against_the_queryset(world):
     form = _Choose({"required": world.university.pk})
-    _options_from(form.fields["required"], Organization.objects.filter(pk=world.university.pk))
+    options_from(form.fields["required"], Organization.objects.filter(pk=world.university.pk))
     assert form.is_valid() and form.cleaned_data["required"] == world.university
     refused = _Choose({"required": world.foundation.pk})
-    _options_from(refused.fields["required"], Organization.objects.filter(pk=world.university.pk))
+    options_from(refused.fields["required"], Organization.objects.filter(pk=world.university.pk))
     assert not refused.is_valid()
