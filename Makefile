@@ -27,6 +27,7 @@ demo: migrate
 
 ## make test: ruff, migrations in step, the whole pytest suite (browser tests included)
 test: install
+	mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
