@@ -77,6 +77,8 @@ def production_env(database_url: str, key: str, folder: Path) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
         "KARAMA_FIELD_KEY": key,
+        # The sandbox provider's signing secret (production refuses the demo one); the giving suite signs with it.
+        "GIVING_SANDBOX_SECRET": secrets.token_urlsafe(48),
         # Plain http on the loopback; production terminates TLS in front of gunicorn.
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,

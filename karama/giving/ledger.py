@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from karama.core.formatting import currency_precision
-from karama.giving.models import Account, Campaign, Case, Entry, Line
+from karama.giving.models import Account, Campaign, Case, Entry, Line, Settlement
 
 ZERO = Decimal("0")
 Kind = Account.Kind
@@ -219,17 +219,19 @@ def case_funds(case_ids: Iterable[int]) -> dict[tuple[int, bool], Account]:
 
 
 def raised_for_cases(case_ids: Iterable[int]) -> dict[int, Decimal]:
-    """What each case has received, net of refunds and reallocations (a settlement spends it, it stays raised)."""
+    """What each case has received, net of refunds and reallocations (a settlement spends it, it stays raised).
+
+    The sum runs over the cases' lines alone, leaving out those of the cases' settlements (one at most each,
+    found by the case): the callback sums a case's lines under the case's lock, and joining every line to its
+    entry to read the entry's kind made each gift to a popular case read the entries of all the gifts before."""
     ids = list(case_ids)
     if not ids:
         return {}
+    settlements = Settlement.objects.filter(case_id__in=ids).values("entry_id")
     rows = (
         Line.objects.filter(account__case_id__in=ids)
         .values("account__case_id")
-        .annotate(
-            credits=Sum("credit"),
-            debits=Sum("debit", filter=~Q(entry__kind=Entry.Kind.SETTLEMENT)),
-        )
+        .annotate(credits=Sum("credit"), debits=Sum("debit", filter=~Q(entry_id__in=settlements)))
         .order_by()
     )
     raised = dict.fromkeys(ids, ZERO)

@@ -167,15 +167,18 @@ def give(request):
     return render(request, "giving/portal/give.html", {"form": form})
 
 
-def _donation_by_token(token: str) -> Donation:
-    donation = Donation.objects.select_related("case", "campaign", "administration").filter(receipt_token=token).first()
+def _donation_by_token(token: str, related=("case", "campaign", "administration")) -> Donation:
+    donations = Donation.objects.select_related(*related) if related else Donation.objects.all()
+    donation = donations.filter(receipt_token=token).first()
     if donation is None:
         raise Http404
     return donation
 
 
 def thanks(request, token: str):
-    donation = _donation_by_token(token)
+    # Every donor lands here, and polls it while the payment is pending: the gift's own row is all the page
+    # shows, and the case or campaign only on a failed payment's "try again" link.
+    donation = _donation_by_token(token, related=())
     template = "giving/portal/thanks.html#status" if is_htmx(request) else "giving/portal/thanks.html"
     return render(request, template, {"donation": donation})
 

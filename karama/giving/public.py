@@ -9,6 +9,7 @@ codes of the person or household, facilities and dates never reach this module.
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import format_currency
@@ -51,14 +52,17 @@ def public_money(amount: Decimal | None, currency: str, significant: int = CASE_
     """A rounded amount for the public, written without minor units when it has none: 37,000 SAR."""
     value = rounded(amount, currency, significant)
     locale = BABEL_LOCALES[current_language()]
-    pattern = None
-    if value == value.to_integral_value():
-        # The locale's own currency pattern, without its fraction: a rounded amount has none to show.
-        pattern = re.sub(r"\.0+", "", Locale.parse(locale).currency_formats["standard"].pattern)
+    pattern = _whole_pattern(locale) if value == value.to_integral_value() else None
     text = format_currency(
         value, currency, format=pattern, locale=locale, currency_digits=False, decimal_quantization=False
     )
     return localize_digits(latin_digits(text))
+
+
+@lru_cache(maxsize=16)
+def _whole_pattern(locale: str) -> str:
+    """The locale's own currency pattern, without its fraction: a rounded amount has none to show."""
+    return re.sub(r"\.0+", "", Locale.parse(locale).currency_formats["standard"].pattern)
 
 
 # The summary ------------------------------------------------------------------------------------------------
@@ -120,36 +124,52 @@ def summary(case: Case) -> str:
 def reason_label(kind: str, threshold) -> str:
     """Why a rule raised a case, as the portal says it."""
     count = int(Decimal(str(threshold))) if threshold not in (None, "") else 0
-    n = format_number(count)
+    return _reason_label(kind, count, current_language())
+
+
+# A case card shows several reasons and a page a dozen cards: each label is composed once per language.
+@lru_cache(maxsize=1024)
+def _reason_label(kind: str, count: int, language: str) -> str:
     if kind == PriorityRule.Kind.ELDERLY and count:
-        return ngettext("Aged %(n)s year or over", "Aged %(n)s years or over", count) % {"n": n}
+        return ngettext("Aged %(n)s year or over", "Aged %(n)s years or over", count) % {"n": format_number(count)}
     if kind == PriorityRule.Kind.TIME_HELD and count:
-        return ngettext("Held for %(n)s month or more", "Held for %(n)s months or more", count) % {"n": n}
+        return ngettext("Held for %(n)s month or more", "Held for %(n)s months or more", count) % {
+            "n": format_number(count)
+        }
     if kind == PriorityRule.Kind.CHILDREN and count:
-        return ngettext("%(n)s child or more at home", "%(n)s children or more at home", count) % {"n": n}
-    labels = {
-        PriorityRule.Kind.ELDERLY: _("Older person"),
-        PriorityRule.Kind.HEAD_OF_HOUSEHOLD: _("Head of household"),
-        PriorityRule.Kind.WOMEN: _("A woman"),
-        PriorityRule.Kind.TIME_HELD: _("Held a long time"),
-        PriorityRule.Kind.SMALL_AMOUNT: _("A small amount"),
-        PriorityRule.Kind.CHILDREN: _("Children at home"),
-        PriorityRule.Kind.ILLNESS: _("Serious illness in the family"),
-        PriorityRule.Kind.PREGNANCY: _("Pregnancy in the family"),
-    }
-    return str(labels.get(kind, kind))
+        return ngettext("%(n)s child or more at home", "%(n)s children or more at home", count) % {
+            "n": format_number(count)
+        }
+    if kind == PriorityRule.Kind.ELDERLY:
+        return _("Older person")
+    if kind == PriorityRule.Kind.HEAD_OF_HOUSEHOLD:
+        return _("Head of household")
+    if kind == PriorityRule.Kind.WOMEN:
+        return _("A woman")
+    if kind == PriorityRule.Kind.TIME_HELD:
+        return _("Held a long time")
+    if kind == PriorityRule.Kind.SMALL_AMOUNT:
+        return _("A small amount")
+    if kind == PriorityRule.Kind.CHILDREN:
+        return _("Children at home")
+    if kind == PriorityRule.Kind.ILLNESS:
+        return _("Serious illness in the family")
+    if kind == PriorityRule.Kind.PREGNANCY:
+        return _("Pregnancy in the family")
+    return str(kind)
 
 
 def public_status(case: Case) -> str:
-    labels = {
-        CaseStatus.PUBLISHED: _("Open for gifts"),
-        CaseStatus.FUNDED: _("Fully funded"),
-        CaseStatus.SETTLED: _("Paid to the creditor"),
-        CaseStatus.CLOSED: _("Released") if case.kind == CaseKind.DEBT_RELEASE else _("Helped"),
-    }
-    if case.status == CaseStatus.SETTLED and case.kind != CaseKind.DEBT_RELEASE:
-        return _("Help delivered")
-    return str(labels.get(case.status, ""))
+    debt = case.kind == CaseKind.DEBT_RELEASE
+    if case.status == CaseStatus.PUBLISHED:
+        return _("Open for gifts")
+    if case.status == CaseStatus.FUNDED:
+        return _("Fully funded")
+    if case.status == CaseStatus.SETTLED:
+        return _("Paid to the creditor") if debt else _("Help delivered")
+    if case.status == CaseStatus.CLOSED:
+        return _("Released") if debt else _("Helped")
+    return ""
 
 
 @dataclass

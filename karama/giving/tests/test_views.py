@@ -5,13 +5,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from karama.giving import donations
 from karama.giving.models import CaseStatus, Donation
 from karama.giving.tests.factories import (
+    callback_body,
     give,
     make_campaign,
     open_debt_case,
     published_debt_case,
     ready_for_approval,
+    signed_headers,
     start_gift,
 )
 from karama.people.models import CustodyEpisode
@@ -57,6 +60,21 @@ def test_the_public_case_list_costs_the_same_queries_for_many_cases(world, clien
     with django_assert_max_num_queries(8):
         response = client.get("/en/giving/cases/")
     assert response.content.decode().count('class="card giving-case"') == 9
+
+
+def test_a_case_cards_reasons_are_said_in_each_readers_language(world, client):
+    """A page of cards says a few reasons each: they are composed once per language, never in another's."""
+    from django.utils import translation
+
+    from karama.giving.public import reason_label
+
+    said = {}
+    for language in ("en", "fr", "en", "ar"):
+        with translation.override(language):
+            said.setdefault(language, set()).add((reason_label("elderly", "60"), reason_label("women", None)))
+    assert said["en"] == {("Aged 60 years or over", "A woman")}
+    assert said["fr"] == {("60 ans ou plus", "Une femme")}
+    assert len(said["ar"]) == 1 and said["ar"].isdisjoint(said["en"])
 
 
 def test_filters_keep_only_matching_cases(world, client):
@@ -203,6 +221,22 @@ def test_a_paid_gift_has_a_receipt_in_the_donors_language(world, client):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "75" in client.get(f"/fa/giving/thanks/{gift.receipt_token}/").content.decode().replace("۷۵", "75")
+
+
+def test_the_thank_you_page_reads_the_gift_alone_and_the_case_only_to_try_again(
+    world, client, django_assert_num_queries
+):
+    """Every donor of a campaign lands on it, and polls it while the payment is pending."""
+    case = published_debt_case(world)
+    paid = give(amount="75.00", case=case)
+    with django_assert_num_queries(1) as queries:
+        assert "/giving/receipts/" in client.get(f"/en/giving/thanks/{paid.receipt_token}/").content.decode()
+    assert " JOIN " not in queries.captured_queries[0]["sql"]
+    declined = start_gift(amount="75.00", case=case)
+    body = callback_body(declined, status="failed")
+    assert donations.receive_callback(provider_code="sandbox", body=body, headers=signed_headers(body)) == "failed"
+    html = client.get(f"/en/giving/thanks/{declined.receipt_token}/").content.decode()
+    assert f"/en/giving/cases/{case.public_code}/" in html and "/giving/receipts/" not in html
 
 
 def test_an_unpaid_gift_has_no_receipt(world, client):
