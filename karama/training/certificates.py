@@ -6,6 +6,7 @@ nor the facility, nor the trainers appear on it, and the programme's title on it
 programme is saved. Arabic and Persian are shaped by HarfBuzz with the vendored Vazirmatn font.
 """
 
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +28,10 @@ LANGUAGE_OF_COUNTRY = {
     **dict.fromkeys(["FR", "BE", "SN", "ML", "CI", "NE", "BF", "GN", "CM", "TD"], "fr"),
 }
 _font_config = None
+# WeasyPrint (Pango, fontconfig and HarfBuzz underneath) is not thread-safe, and the font configuration is shared:
+# one rendering at a time in a process. Two downloads at once in a threaded server (the demo's runserver, a
+# test's live server) aborted the process; gunicorn's sync workers never wait on this lock.
+_render_lock = threading.Lock()
 
 
 def certificate_language(certificate: Certificate, requested: str = "") -> str:
@@ -120,9 +125,10 @@ def render_certificate_pdf(certificate: Certificate, language: str, verify_url: 
     from weasyprint.text.fonts import FontConfiguration
 
     global _font_config
-    if _font_config is None:
-        # Fonts loaded once per process: a warm render then costs only layout and drawing.
-        _font_config = FontConfiguration()
     with translation.override(language):
         html = render_to_string("training/certificate_pdf.html", certificate_context(certificate, language, verify_url))
-    return HTML(string=html, base_url=str(STATIC_ROOT)).write_pdf(font_config=_font_config)
+    with _render_lock:
+        if _font_config is None:
+            # Fonts loaded once per process: a warm render then costs only layout and drawing.
+            _font_config = FontConfiguration()
+        return HTML(string=html, base_url=str(STATIC_ROOT)).write_pdf(font_config=_font_config)

@@ -116,8 +116,12 @@ def enrolments_visible_to(user: User) -> QuerySet[Enrolment]:
     scope = scope_of(user)
     if scope.sees_nothing_internal:
         return Enrolment.objects.none()
+    # The reader's people are checked per enrolment (EXISTS on the person's key), never listed: `person_id IN
+    # (their people)` OR'ed with the staff condition made PostgreSQL hash every person of the administration to
+    # find one enrolment (150 ms at 250,000 people for one certificate PDF, 165 ms for a programme's list).
+    visible_person = people_visible_to(user).filter(pk=OuterRef("person_id"))
     return Enrolment.objects.filter(
-        Q(person__in=people_visible_to(user)) | _staff_enrolments_visible(user),
+        Exists(visible_person) | _staff_enrolments_visible(user),
         programme__in=programmes_visible_to(user).values("pk"),
     )
 

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from karama.people.tests.factories import make_person
-from karama.training import services
+from karama.training import certificates, services
 from karama.training.certificates import certificate_language, render_certificate_pdf, verify_url
 from karama.training.tests.factories import complete, make_programme
 
@@ -173,3 +173,36 @@ def test_the_date_shown_is_the_date_of_issue(certificate, client):
     html = client.get(f"/en/training/verify/{certificate.number}/{certificate.verification_code}/").content.decode()
     today = timezone.localdate()
     assert str(today.year) in html
+
+
+def test_renderings_at_once_in_several_threads_take_turns(certificate, monkeypatch):
+    """A threaded server (the demo's runserver, a test's live server) may render two downloads at once; WeasyPrint
+    is not thread-safe and its font configuration is shared, so two renderings overlapping aborted the process."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from weasyprint import HTML
+
+    url = verify_url(RequestFactory().get("/"), certificate, "fa")
+    render_certificate_pdf(certificate, "fa", url)  # the related rows are loaded here, not in the threads
+    write_pdf, lock, running = HTML.write_pdf, threading.Lock(), [0]
+
+    def watched(self, *args, **kwargs):
+        with lock:
+            running[0] += 1
+            overlapping = running[0] > 1
+        try:
+            # Refused rather than run: two real renderings at once would abort or hang the test process.
+            assert not overlapping, "two renderings at once"
+            time.sleep(0.02)  # widens the window in which another thread would come in
+            return write_pdf(self, *args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(certificates, "_font_config", None)  # as in a process that has not rendered one yet
+    monkeypatch.setattr(HTML, "write_pdf", watched)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(lambda _number: render_certificate_pdf(certificate, "fa", url), range(8)))
+    assert all(pdf.startswith(b"%PDF-") for pdf in pdfs)
