@@ -5,6 +5,7 @@ field's constant default (auto_now stamps with the generation time), so a field 
 either gets its default here or stops the generator with its name, never a silent NULL.
 """
 
+import abc
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,8 +70,8 @@ def _constant_default(model_field: models.Field, now):
     raise ValueError(f"{model_field.model.__name__}.{model_field.attname} has no default: the generator must give it")
 
 
-class Sink:
-    """Where the generator's rows go; counts what it wrote per model."""
+class Sink(abc.ABC):
+    """Where the generator's rows go; counts what it wrote per model. PostgresSink and BatchSink say how."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
@@ -81,12 +82,13 @@ class Sink:
         self.counts[label] = self.counts.get(label, 0) + written
         return written
 
+    @abc.abstractmethod
     def reserve_ids(self, model: type[models.Model], how_many: int) -> int:
         """The first of `how_many` consecutive primary keys nobody else will be given."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _write(self, table: Table, rows: Iterable[tuple]) -> int:
-        raise NotImplementedError
+        """Write the rows into the table; how many were written."""
 
     @property
     def total(self) -> int:
