@@ -3,6 +3,7 @@ a partner association sees only the people who consented."""
 
 import pytest
 from django.core.management import call_command
+from PIL import Image
 from playwright.sync_api import expect
 
 from conftest import sign_in
@@ -39,14 +40,32 @@ def _search_and_open(page, language: str, person: Person, screenshot):
     screenshot(page, f"people-{language}-person")
 
 
+def _add_a_photo(page, folder, screenshot):
+    picture = folder / "face.jpg"
+    Image.new("RGB", (600, 800), (90, 120, 160)).save(picture)
+    page.locator("#identity details summary").click()
+    page.set_input_files("#photo-file", str(picture))
+    page.locator("#photo-form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+    photo = page.locator("img.person-photo")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("image => image.naturalWidth") == 600
+    screenshot(page, "people-fa-person-photo")
+
+
 def test_staff_find_a_person_by_a_variant_spelling_and_a_partner_sees_only_consenting_people(
-    transactional_db, page, screenshot
+    transactional_db, page, screenshot, settings, tmp_path
 ):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
     call_command("load_demo", verbosity=0)
     person = _person_with_a_variant_spelling("sa-unaizah-reformatory")
 
     sign_in(page, "staff-unaizah", "karama-demo", language="fa")
     _search_and_open(page, "fa", person, screenshot)
+    _add_a_photo(page, tmp_path, screenshot)
     _search_and_open(page, "ar", person, screenshot)
     page.goto("/ar/people/release-worklist/sa-unaizah-reformatory/")
     expect(page.locator("tbody tr").first).to_be_visible()
